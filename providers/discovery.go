@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -37,7 +36,7 @@ type discoveryDocument struct {
 // mismatch wraps ErrIssuerMismatch and names both values; a failed fetch
 // wraps ErrUnavailable.
 func (p *Provider) Discover(ctx context.Context) error {
-	doc, err := p.fetchDiscovery(ctx)
+	doc, err := p.loadDiscovery(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,11 +63,16 @@ func (p *Provider) Discover(ctx context.Context) error {
 	}
 
 	keys := newKeySet(doc.JWKSURI, p.client, algorithms)
+	// The key set shares the provider's clock, so a test clock also moves
+	// the JWKS refresh limit.
+	keys.now = p.now
 	verifier := oidc.NewVerifier(p.cfg.Issuer, keys, &oidc.Config{
 		ClientID:             p.cfg.ClientID,
 		SupportedSigningAlgs: algorithms,
-		// Expiry, nbf and iat are checked with the configured skew in verify.go.
+		// Expiry, nbf and iat are checked with the configured skew in checkClaims.
 		SkipExpiryCheck: true,
+		// Issuer aliases and tenant templates are checked in tokenIssuer.
+		SkipIssuerCheck: p.customIssuerCheck(),
 	})
 	d := &discovered{
 		oauth2: oauth2.Config{
@@ -85,6 +89,7 @@ func (p *Provider) Discover(ctx context.Context) error {
 			},
 		},
 		verifier:    verifier,
+		keys:        keys,
 		userinfoURL: doc.UserinfoEndpoint,
 		algorithms:  algorithms,
 	}
@@ -99,7 +104,7 @@ func (p *Provider) Discover(ctx context.Context) error {
 }
 
 func (p *Provider) fetchDiscovery(ctx context.Context) (*discoveryDocument, error) {
-	wellKnown := strings.TrimSuffix(p.cfg.Issuer, "/") + "/.well-known/openid-configuration"
+	wellKnown := p.discoveryURL()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, wellKnown, nil)
 	if err != nil {
 		return nil, fmt.Errorf("provider %q: build discovery request: %w", p.cfg.ID, err)

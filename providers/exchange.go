@@ -81,6 +81,13 @@ func (p *Provider) exchangeError(err error) error {
 // verifyIDToken runs go-oidc's checks (signature, algorithm, issuer,
 // audience) and then the ones it leaves to callers.
 func (p *Provider) verifyIDToken(ctx context.Context, d *discovered, raw, nonce string) (map[string]any, error) {
+	// go-oidc turns key set errors into plain text, so a JWKS that cannot be
+	// fetched is detected here and reported as ErrUnavailable, not as a bad
+	// token. Cached keys are returned without a request.
+	if _, _, err := d.keys.current(ctx, 0); err != nil {
+		return nil, fmt.Errorf("provider %q: load JWKS: %w", p.cfg.ID, err)
+	}
+
 	idToken, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("provider %q: %w: %w", p.cfg.ID, ErrInvalidIDToken, err)
@@ -168,8 +175,10 @@ func (p *Provider) mergeUserInfo(ctx context.Context, d *discovered, token *oaut
 	}
 	var info map[string]any
 	if err := json.Unmarshal(body, &info); err != nil {
-		// A signed (JWT) userinfo response is not supported.
-		return fmt.Errorf("provider %q: %w: the body is not a JSON object", p.cfg.ID, ErrUserInfo)
+		// Garbage is a provider fault, like an unreadable token response.
+		// NOTE: a signed (JWT) userinfo response is not supported and also
+		// ends here.
+		return fmt.Errorf("provider %q: userinfo: %w: the body is not a JSON object", p.cfg.ID, ErrUnavailable)
 	}
 	// OpenID Connect Core 1.0, section 5.3.2: the userinfo sub must equal the
 	// ID token's, or the response must not be used.

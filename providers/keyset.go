@@ -13,16 +13,24 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// minKeyRefresh is the shortest time between two JWKS fetches caused by
-// tokens whose key is unknown. It bounds the load that a stream of tokens
-// with made-up key IDs can put on the provider, at the price of rejecting,
-// for up to this long, a token signed with a key published just after a
-// refresh.
+// minKeyRefresh is the shortest time between two JWKS fetches caused by a
+// token that fails with the cached keys although it names a key they hold,
+// names no key, or names a key that the last fetch already lacked. It
+// bounds the load that a stream of bad tokens can put on the provider.
 const minKeyRefresh = 30 * time.Second
 
+// minNewKeyRefresh is the shortest time between two JWKS fetches caused by
+// a token naming a key ID not yet looked up. After a signing-key rotation the
+// first token with the new key ID triggers one fetch almost at once, while a
+// stream of made-up key IDs causes at most one fetch per this interval.
+const minNewKeyRefresh = time.Second
+
+// maxMissingKeyIDs bounds the memory of key IDs that a fetch did not find.
+const maxMissingKeyIDs = 256
+
 // keySet verifies JWT signatures against the provider's JWKS. It fetches the
-// JWKS on first use and again when a token names a key it does not hold,
-// at most once per minKeyRefresh. It implements oidc.KeySet.
+// JWKS on first use and again, within the limits above, when a token fails
+// to verify with the cached keys. It implements oidc.KeySet.
 type keySet struct {
 	url        string
 	client     *http.Client
@@ -34,6 +42,7 @@ type keySet struct {
 	fetchedAt time.Time // zero until the first successful fetch
 	fetching  chan struct{}
 	fetchErr  error
+	missing   map[string]time.Time // key IDs a fetch lacked, with when they were found missing
 }
 
 func newKeySet(url string, client *http.Client, algorithms []string) *keySet {
@@ -55,7 +64,7 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	}
 	kid := jws.Signatures[0].Header.KeyID
 
-	keys, fresh, err := k.current(ctx, false)
+	keys, fresh, err := k.current(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -63,18 +72,73 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 		return payload, nil
 	}
 	if fresh {
+		k.noteMissing(kid, keys)
 		return nil, errors.New("signature does not verify with any key of the provider's JWKS")
 	}
 
 	// The key may have been rotated since the last fetch.
-	keys, _, err = k.current(ctx, true)
+	keys, fresh, err = k.current(ctx, k.refreshInterval(kid, keys))
 	if err != nil {
 		return nil, err
 	}
 	if payload, ok := verifyWith(jws, keys, kid); ok {
 		return payload, nil
 	}
+	k.noteMissing(kid, keys)
 	return nil, errors.New("signature does not verify with any key of the provider's JWKS")
+}
+
+// refreshInterval returns how old the cached keys must be before a token
+// with this key ID may cause a fetch.
+func (k *keySet) refreshInterval(kid string, keys []jose.JSONWebKey) time.Duration {
+	if kid == "" || hasKeyID(keys, kid) {
+		return minKeyRefresh
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if missingSince, ok := k.missing[kid]; ok && k.now().Sub(missingSince) < minKeyRefresh {
+		return minKeyRefresh
+	}
+	if len(k.missing) >= maxMissingKeyIDs {
+		// Too many made-up key IDs: treat every new one as already missing.
+		return minKeyRefresh
+	}
+	return minNewKeyRefresh
+}
+
+// noteMissing remembers a key ID that keys lack when they were fetched less
+// than minNewKeyRefresh ago, so that repeating it causes no further fetches
+// for minKeyRefresh.
+func (k *keySet) noteMissing(kid string, keys []jose.JSONWebKey) {
+	if kid == "" || hasKeyID(keys, kid) {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if k.fetchedAt.IsZero() || now.Sub(k.fetchedAt) >= minNewKeyRefresh {
+		return
+	}
+	if k.missing == nil {
+		k.missing = make(map[string]time.Time)
+	}
+	for id, since := range k.missing {
+		if now.Sub(since) >= minKeyRefresh {
+			delete(k.missing, id)
+		}
+	}
+	if len(k.missing) < maxMissingKeyIDs {
+		k.missing[kid] = now
+	}
+}
+
+func hasKeyID(keys []jose.JSONWebKey, kid string) bool {
+	for _, key := range keys {
+		if key.KeyID == kid {
+			return true
+		}
+	}
+	return false
 }
 
 // verifyWith tries the keys whose ID matches kid (keys without an ID match
@@ -95,11 +159,11 @@ func verifyWith(jws *jose.JSONWebSignature, keys []jose.JSONWebKey, kid string) 
 }
 
 // current returns the cached keys, fetching them first when none are cached
-// or when refresh is set and the last fetch is older than minKeyRefresh.
+// or when refreshAfter is not zero and the last fetch is at least that old.
 // fresh reports whether the keys were fetched by this call or a concurrent one.
-func (k *keySet) current(ctx context.Context, refresh bool) (keys []jose.JSONWebKey, fresh bool, err error) {
+func (k *keySet) current(ctx context.Context, refreshAfter time.Duration) (keys []jose.JSONWebKey, fresh bool, err error) {
 	k.mu.Lock()
-	needFetch := k.fetchedAt.IsZero() || (refresh && k.now().Sub(k.fetchedAt) >= minKeyRefresh)
+	needFetch := k.fetchedAt.IsZero() || (refreshAfter > 0 && k.now().Sub(k.fetchedAt) >= refreshAfter)
 	if !needFetch {
 		keys = k.keys
 		k.mu.Unlock()
@@ -117,7 +181,7 @@ func (k *keySet) current(ctx context.Context, refresh bool) (keys []jose.JSONWeb
 	select {
 	case <-done:
 	case <-ctx.Done():
-		return nil, false, fmt.Errorf("wait for JWKS: %w", ctx.Err())
+		return nil, false, fmt.Errorf("wait for JWKS: %w: %w", ErrUnavailable, ctx.Err())
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -141,7 +205,8 @@ func (k *keySet) fetch() {
 		k.keys = keys
 		k.fetchedAt = k.now()
 	} else if !k.fetchedAt.IsZero() {
-		// Keep the old keys, but wait minKeyRefresh before trying again.
+		// Keep the old keys, and count the failed attempt as a fetch so the
+		// refresh intervals also space out retries.
 		k.fetchedAt = k.now()
 	}
 	close(k.fetching)
