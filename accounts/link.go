@@ -48,14 +48,8 @@ func (r *Resolver) findLinked(ctx context.Context, userID string, p profile) (*R
 	if !user.Status {
 		return nil, fmt.Errorf("user %s: %w", user.ID, ErrBlocked)
 	}
-	links := linkedIDs(user.Prefs)
-	if slices.Contains(links, userID) {
-		result, err := r.returning(ctx, user, p)
-		if result != nil {
-			result.Linked = true
-		}
-		return result, err
-	}
+	// The checks run for an identity already linked too: Appwrite users can
+	// edit their own prefs, so the link list alone proves nothing.
 	if !p.emailVerified {
 		return nil, fmt.Errorf("link to user %s: %w", user.ID, ErrEmailNotVerified)
 	}
@@ -63,6 +57,14 @@ func (r *Resolver) findLinked(ctx context.Context, userID string, p profile) (*R
 		// The existing account never proved it owns the address, so whoever
 		// registered it first would gain this identity's access.
 		return nil, fmt.Errorf("link to user %s, whose own email is unverified: %w", user.ID, ErrAccountConflict)
+	}
+	links := linkedIDs(user.Prefs)
+	if slices.Contains(links, userID) {
+		result, err := r.returning(ctx, user, p)
+		if result != nil {
+			result.Linked = true
+		}
+		return result, err
 	}
 
 	prefs := make(map[string]any, len(user.Prefs)+1)
