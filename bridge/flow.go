@@ -24,6 +24,11 @@ import (
 // 43 characters.
 const maxStateLength = 128
 
+// maxSetCookieLength bounds a flow cookie's whole Set-Cookie value (name,
+// value and attributes). Browsers keep cookies of at least 4096 bytes
+// (RFC 6265 section 6.1), so staying below that keeps the flow everywhere.
+const maxSetCookieLength = 4095
+
 // FlowOptions configure the flow cookies.
 type FlowOptions struct {
 	CookieName string        // prefix of each flow cookie's name; default tb_flow
@@ -54,11 +59,17 @@ type flow struct {
 var (
 	errNoFlow   = errors.New("no flow cookie matches the state")
 	errFlowUsed = errors.New("the flow was already used")
+	// errFlowTooLarge means the return URLs make the flow cookie too long
+	// for browsers to keep.
+	errFlowTooLarge = errors.New("the flow does not fit into one cookie")
 )
 
 // flowStore keeps flows in signed and encrypted cookies, one per flow.
 type flowStore struct {
-	store      *sessions.CookieStore
+	store *sessions.CookieStore
+	// encoder signs and encrypts with the first key pair and has no length
+	// limit, so that save can tell an oversized flow from a failure.
+	encoder    *securecookie.SecureCookie
 	prefix     string
 	lifetime   time.Duration
 	maxPending int
@@ -107,8 +118,12 @@ func newFlowStore(opts FlowOptions, publicURL *url.URL) (*flowStore, error) {
 		}
 	}
 
+	encoder := securecookie.New(opts.Keys[0].HashKey, opts.Keys[0].EncryptionKey)
+	encoder.MaxLength(0)
+
 	return &flowStore{
 		store:      store,
+		encoder:    encoder,
 		prefix:     opts.CookieName + "_",
 		lifetime:   opts.Lifetime,
 		maxPending: opts.MaxPending,
@@ -146,22 +161,33 @@ func (s *flowStore) cookieName(state string) string {
 }
 
 // save writes the flow cookie after removing expired flows and, beyond
-// maxPending, the oldest pending ones, whose callbacks will then fail.
+// maxPending, the oldest pending ones, whose callbacks will then fail. A
+// flow too large for one cookie fails with errFlowTooLarge before any
+// cookie is written or removed.
 func (s *flowStore) save(w http.ResponseWriter, r *http.Request, f *flow) error {
-	s.prune(w, r)
-	session := sessions.NewSession(s.store, s.cookieName(f.State))
-	opts := *s.store.Options
-	session.Options = &opts
-	session.Values["state"] = f.State
-	session.Values["nonce"] = f.Nonce
-	session.Values["verifier"] = f.Verifier
-	session.Values["provider"] = f.Provider
-	session.Values["success"] = f.Success
-	session.Values["failure"] = f.Failure
-	session.Values["created"] = f.Created.Unix()
-	if err := s.store.Save(r, w, session); err != nil {
-		return fmt.Errorf("save flow cookie: %w", err)
+	name := s.cookieName(f.State)
+	values := map[any]any{
+		"state":    f.State,
+		"nonce":    f.Nonce,
+		"verifier": f.Verifier,
+		"provider": f.Provider,
+		"success":  f.Success,
+		"failure":  f.Failure,
+		"created":  f.Created.Unix(),
 	}
+
+	encoded, err := s.encoder.Encode(name, values)
+	if err != nil {
+		return fmt.Errorf("encode flow cookie: %w", err)
+	}
+	opts := *s.store.Options
+	cookie := sessions.NewCookie(name, encoded, &opts)
+	if n := len(cookie.String()); n > maxSetCookieLength {
+		return fmt.Errorf("%w: the Set-Cookie value would be %d bytes", errFlowTooLarge, n)
+	}
+
+	s.prune(w, r)
+	http.SetCookie(w, cookie)
 	return nil
 }
 

@@ -2,17 +2,20 @@ package bridge_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +51,10 @@ type stack struct {
 	logs     *syncBuffer
 	handler  *bridge.Handler
 	keys     []bridge.KeyPair
+	provider *providers.Provider
+	// options built the current handler; rebuild changes a copy.
+	options bridge.Options
+	current atomic.Pointer[bridge.Handler]
 }
 
 type stackOptions struct {
@@ -56,6 +63,22 @@ type stackOptions struct {
 	rateLimit   bridge.RateLimit
 	emulatorCfg func(*emulator.Config)
 	opOptions   []testop.Option
+
+	// providerConfig changes the provider's configuration before New.
+	providerConfig func(*providers.Config)
+	// providerOptions are passed to providers.New, for example a clock.
+	providerOptions []providers.Option
+	// providerTransport wraps the provider HTTP client's transport, to
+	// inject faults or observe requests.
+	providerTransport func(http.RoundTripper) http.RoundTripper
+	// providerTimeout is the provider HTTP client's timeout; default 2 s.
+	providerTimeout time.Duration
+	// appwriteTimeout is the Appwrite client's timeout; default 2 s.
+	appwriteTimeout time.Duration
+	// skipDiscovery leaves the provider undiscovered, as after a failed
+	// start-up attempt.
+	skipDiscovery  bool
+	trustedProxies []*net.IPNet
 }
 
 func newStack(t *testing.T, opts stackOptions) *stack {
@@ -77,30 +100,41 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	s.apiURL = appwriteServer.URL
 	t.Cleanup(func() { _ = emu.Close() })
 
-	s.appwrite, err = appwrite.New(appwrite.Config{Endpoint: appwriteServer.URL + "/v1", ProjectID: testProject, APIKey: testAPIKey, Timeout: 2 * time.Second})
+	appwriteTimeout := cmp.Or(opts.appwriteTimeout, 2*time.Second)
+	s.appwrite, err = appwrite.New(appwrite.Config{Endpoint: appwriteServer.URL + "/v1", ProjectID: testProject, APIKey: testAPIKey, Timeout: appwriteTimeout})
 	if err != nil {
 		t.Fatalf("appwrite client: %v", err)
 	}
 
-	var handler http.Handler
-	s.bridge = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	s.bridge = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.current.Load().ServeHTTP(w, r) }))
 	t.Cleanup(s.bridge.Close)
 	publicURL, _ := url.Parse(s.bridge.URL)
 
 	callback := bridge.CallbackURL(publicURL, providerID)
 	s.op.AddRedirectURI(callback)
-	p, err := providers.New(providers.Config{
+	providerCfg := providers.Config{
 		ID: providerID, Name: "Test provider", Issuer: s.op.Issuer(),
 		ClientID: s.op.ClientID(), ClientSecret: s.op.ClientSecret(),
 		Scopes: []string{"openid", "email", "profile"}, ClockSkew: 2 * time.Minute,
 		RedirectURL: callback,
-	}, &http.Client{Timeout: 2 * time.Second})
+	}
+	if opts.providerConfig != nil {
+		opts.providerConfig(&providerCfg)
+	}
+	providerClient := &http.Client{Timeout: cmp.Or(opts.providerTimeout, 2*time.Second)}
+	if opts.providerTransport != nil {
+		providerClient.Transport = opts.providerTransport(http.DefaultTransport)
+	}
+	p, err := providers.New(providerCfg, providerClient, opts.providerOptions...)
 	if err != nil {
 		t.Fatalf("provider: %v", err)
 	}
-	if err := p.Discover(context.Background()); err != nil {
-		t.Fatalf("discovery: %v", err)
+	if !opts.skipDiscovery {
+		if err := p.Discover(context.Background()); err != nil {
+			t.Fatalf("discovery: %v", err)
+		}
 	}
+	s.provider = p
 
 	allow, err := returnurl.Parse([]string{"http://127.0.0.1/done", "http://127.0.0.1/failed"})
 	if err != nil {
@@ -108,23 +142,39 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	s.keys = []bridge.KeyPair{{HashKey: randomBytes(32), EncryptionKey: randomBytes(32)}}
 	logger := slog.New(bridge.NewLogHandler(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	s.handler, err = bridge.New(bridge.Options{
-		PublicURL:   publicURL,
-		Providers:   []bridge.Provider{{Provider: p, Policy: opts.policy}},
-		AllowList:   allow,
-		Accounts:    accounts.NewResolver(s.appwrite),
-		Appwrite:    s.appwrite,
-		TokenLength: 64,
-		TokenExpiry: time.Minute,
-		Flow:        bridge.FlowOptions{Keys: s.keys, MaxPending: opts.maxPending},
-		RateLimit:   opts.rateLimit,
-		Logger:      logger,
-	})
+	s.options = bridge.Options{
+		PublicURL:      publicURL,
+		Providers:      []bridge.Provider{{Provider: p, Policy: opts.policy}},
+		AllowList:      allow,
+		Accounts:       accounts.NewResolver(s.appwrite),
+		Appwrite:       s.appwrite,
+		TokenLength:    64,
+		TokenExpiry:    time.Minute,
+		Flow:           bridge.FlowOptions{Keys: s.keys, MaxPending: opts.maxPending},
+		RateLimit:      opts.rateLimit,
+		TrustedProxies: opts.trustedProxies,
+		Logger:         logger,
+	}
+	s.rebuild(t, nil)
+	return s
+}
+
+// rebuild replaces the bridge behind s.bridge with one built from a copy of
+// the stack's options that change has modified, as a restart with a new
+// configuration would. Flows in progress keep their cookies but lose the
+// old process's memory of used states.
+func (s *stack) rebuild(t *testing.T, change func(*bridge.Options)) {
+	t.Helper()
+	opts := s.options
+	if change != nil {
+		change(&opts)
+	}
+	h, err := bridge.New(opts)
 	if err != nil {
 		t.Fatalf("bridge: %v", err)
 	}
-	handler = s.handler
-	return s
+	s.handler = h
+	s.current.Store(h)
 }
 
 // browser is a cookie-keeping HTTP client that follows redirects until it

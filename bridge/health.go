@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// readinessCacheTime is how long one Appwrite check answers /readyz, so
+// readinessCacheTime is how long one Appwrite check serves /readyz, so
 // frequent probes do not each reach Appwrite.
 const readinessCacheTime = 2 * time.Second
 
@@ -55,13 +55,13 @@ func (r *readiness) appwriteReachable(ctx context.Context) bool {
 	return r.appwriteOK
 }
 
-// handleHealthz answers 200 while the process serves.
+// handleHealthz responds 200 while the process serves.
 func (h *Handler) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReadyz answers 200 when every provider's discovery has loaded and
-// Appwrite answers, else 503 with the parts that are not ready.
+// handleReadyz responds 200 when every provider's discovery has loaded and
+// Appwrite responds, else 503 with the parts that are not ready.
 func (h *Handler) handleReadyz(c echo.Context) error {
 	notReady := h.readiness.check(c.Request().Context())
 	if len(notReady) > 0 {

@@ -60,6 +60,10 @@ func (h *Handler) handleLogin(c echo.Context) error {
 		}
 	}
 	if err := h.flows.save(c.Response(), c.Request(), f); err != nil {
+		if errors.Is(err, errFlowTooLarge) {
+			// Only the app's return URLs vary in size, so the link is at fault.
+			return pageError(http.StatusBadRequest, pageBadReturnURL, slog.LevelWarn, err)
+		}
 		return err
 	}
 	h.logger.DebugContext(c.Request().Context(), "flow started", slog.String("provider", p.ID()))

@@ -99,7 +99,7 @@ func (h *Handler) rateLimiter(limit RateLimit) echo.MiddlewareFunc {
 	})
 }
 
-// noStore keeps every answer but the stylesheet out of caches: redirects
+// noStore keeps every response but the stylesheet out of caches, because redirects
 // carry token secrets and pages carry request IDs.
 func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
