@@ -53,6 +53,12 @@ type Policy struct {
 	// LinkByEmail lets a first login attach to an existing Appwrite user with
 	// the same email, but only when the provider says the email is verified.
 	LinkByEmail bool
+	// UserID picks how user IDs are made; the zero value derives them.
+	UserID UserIDStrategy
+	// Labels and Prefs sync groups to labels and record the identity in
+	// the user's preferences (sync.go).
+	Labels LabelSync
+	Prefs  PrefsSync
 }
 
 // Result describes the resolved user.
@@ -74,11 +80,13 @@ func NewResolver(dir Directory) *Resolver {
 	return &Resolver{dir: dir}
 }
 
-// Resolve returns the Appwrite user for identity, creating it on the first
-// login and bringing its name and email up to date on later ones. A
-// returning user whose profile did not change costs one Appwrite call.
-func (r *Resolver) Resolve(ctx context.Context, identity *providers.Identity, policy Policy) (*Result, error) {
-	userID := DeriveUserID(identity.Issuer, identity.Subject)
+// resolveUser finds, creates or links the user and brings its name and
+// email up to date. Resolve in sync.go adds the labels and prefs step.
+func (r *Resolver) resolveUser(ctx context.Context, identity *providers.Identity, policy Policy) (*Result, error) {
+	userID, err := policy.UserID.UserID(identity)
+	if err != nil {
+		return nil, err
+	}
 	profile := newProfile(identity)
 
 	user, err := r.dir.GetUser(ctx, userID)

@@ -48,7 +48,7 @@ func (h *Handler) handleCallback(c echo.Context) error {
 			code = CodeIDPError
 		}
 		fe := fail(code, http.StatusForbidden, slog.LevelWarn,
-			fmt.Errorf("provider answered error %q", truncateRunes(cleanText(providerErr), 64))).(*flowError)
+			fmt.Errorf("provider returned error %q", truncateRunes(cleanText(providerErr), 64))).(*flowError)
 		fe.detail = cleanText(query.Get("error_description"))
 		if code != CodeAccessDenied {
 			fe.status = http.StatusBadGateway
@@ -68,7 +68,13 @@ func (h *Handler) handleCallback(c echo.Context) error {
 	identity, err := p.Exchange(ctx, code, f.Verifier, f.Nonce)
 	if err != nil {
 		code, status, level := exchangeOutcome(err)
-		return fail(code, status, level, err)
+		fe := fail(code, status, level, err).(*flowError)
+		var denied *providers.AccessDeniedError
+		if errors.As(err, &denied) {
+			// Fixed text naming the failed rule; the log gets the details.
+			fe.detail = denied.Description
+		}
+		return fe
 	}
 	h.logger.DebugContext(ctx, "ID token verified", slog.String("provider", p.ID()))
 
@@ -127,6 +133,8 @@ func (h *Handler) takeFlow(c echo.Context, p *Provider) (f *flow, success, failu
 // exchangeOutcome maps a providers error to an error code, status and log level.
 func exchangeOutcome(err error) (ErrorCode, int, slog.Level) {
 	switch {
+	case errors.Is(err, providers.ErrAccessDenied):
+		return CodeAccessDenied, http.StatusForbidden, slog.LevelWarn
 	case errors.Is(err, providers.ErrInvalidIDToken), errors.Is(err, providers.ErrUserInfo):
 		return CodeInvalidToken, http.StatusUnauthorized, slog.LevelWarn
 	case errors.Is(err, providers.ErrExchangeRejected):
@@ -141,6 +149,9 @@ func exchangeOutcome(err error) (ErrorCode, int, slog.Level) {
 // resolveOutcome maps an accounts error to an error code, status and log level.
 func resolveOutcome(err error) (ErrorCode, int, slog.Level) {
 	switch {
+	case errors.Is(err, accounts.ErrInvalidUserID):
+		// The provider's user_id strategy does not fit its subjects.
+		return CodeServerError, http.StatusInternalServerError, slog.LevelError
 	case errors.Is(err, accounts.ErrBlocked):
 		return CodeAccountBlocked, http.StatusForbidden, slog.LevelWarn
 	case errors.Is(err, accounts.ErrEmailInUse):
@@ -150,7 +161,7 @@ func resolveOutcome(err error) (ErrorCode, int, slog.Level) {
 	case errors.Is(err, accounts.ErrAccountConflict):
 		return CodeAccountConflict, http.StatusConflict, slog.LevelWarn
 	default:
-		// Appwrite error answers, transport failures and timeouts.
+		// Appwrite error responses, transport failures and timeouts.
 		return CodeUpstreamError, http.StatusBadGateway, slog.LevelError
 	}
 }

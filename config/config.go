@@ -139,6 +139,61 @@ type Provider struct {
 	// LinkByEmail links a first login to an existing Appwrite user with the
 	// same verified email. Default false.
 	LinkByEmail bool `yaml:"link_by_email"`
+
+	// Preset names the vendor: oidc, auth0, google, microsoft, okta,
+	// keycloak, gitlab or cognito. Default oidc. Every preset but oidc
+	// builds the issuer from the keys below, so issuer stays empty.
+	Preset string `yaml:"preset"`
+	// Domain is the Auth0 or Okta domain, such as example.eu.auth0.com.
+	Domain string `yaml:"domain"`
+	// Audience, Connection and Organization are Auth0's optional
+	// authorization parameters. An organization is also checked in the token.
+	Audience     string `yaml:"audience"`
+	Connection   string `yaml:"connection"`
+	Organization string `yaml:"organization"`
+	// HostedDomain limits Google to one Workspace domain, checked in the token.
+	HostedDomain string `yaml:"hosted_domain"`
+	// BaseURL is a self-managed GitLab's URL or Microsoft's national cloud
+	// login URL.
+	BaseURL string `yaml:"base_url"`
+	// Tenant is the Microsoft Entra tenant ID, or common, organizations or
+	// consumers.
+	Tenant string `yaml:"tenant"`
+	// AllowedTenants limits a multi-tenant Microsoft provider to these tenant IDs.
+	AllowedTenants []string `yaml:"allowed_tenants"`
+	// AuthorizationServer is an Okta custom authorization server ID, such
+	// as default. Empty means the org authorization server.
+	AuthorizationServer string `yaml:"authorization_server"`
+	// RealmURL is the Keycloak realm URL, such as https://sso.example.com/realms/main.
+	RealmURL string `yaml:"realm_url"`
+	// Region and UserPoolID name an Amazon Cognito user pool.
+	Region     string `yaml:"region"`
+	UserPoolID string `yaml:"user_pool_id"`
+
+	// DiscoveryURL fetches the discovery document from another URL than
+	// the issuer's, such as an internal address. Default: derived from the issuer.
+	DiscoveryURL string `yaml:"discovery_url"`
+	// AuthorizationURL, TokenURL, UserinfoURL and JWKSURL replace the
+	// discovered endpoints. With the first, second and fourth all set and
+	// no discovery_url, no discovery document is fetched.
+	AuthorizationURL string `yaml:"authorization_url"`
+	TokenURL         string `yaml:"token_url"`
+	UserinfoURL      string `yaml:"userinfo_url"`
+	JWKSURL          string `yaml:"jwks_url"`
+
+	// Claims names the claims the identity is read from. Defaults come
+	// from the preset.
+	Claims Claims `yaml:"claims"`
+	// UserID is the user ID strategy: derived (default), subject, or
+	// {namespace: NAME}.
+	UserID UserID `yaml:"user_id"`
+	// Rules are the access rules. Default: everyone the provider signs in.
+	Rules Rules `yaml:"rules"`
+	// Labels syncs groups and roles to Appwrite labels. Default off.
+	Labels Labels `yaml:"labels"`
+	// Prefs records the provider, issuer, subject and selected claims in
+	// the user's preferences. Default off.
+	Prefs Prefs `yaml:"prefs"`
 }
 
 // Load reads the configuration file at path and parses it with Parse,

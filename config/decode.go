@@ -23,6 +23,7 @@ const maxNodes = 100_000
 
 var (
 	durationType    = reflect.TypeFor[time.Duration]()
+	userIDType      = reflect.TypeFor[UserID]()
 	yamlErrorPrefix = regexp.MustCompile(`^yaml: line (\d+): `)
 )
 
@@ -145,6 +146,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	switch {
 	case v.Type() == durationType:
 		d.decodeDuration(n, v, path)
+	case v.Type() == userIDType:
+		d.decodeUserID(n, v.Addr().Interface().(*UserID), path)
 	case v.Kind() == reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case v.Kind() == reflect.Slice:
@@ -376,4 +379,26 @@ func joinKey(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// decodeUserID reads the user ID strategy: the scalar derived or subject,
+// or a map with the single key namespace.
+func (d *decoder) decodeUserID(n *yaml.Node, out *UserID, path string) {
+	if n.Kind == yaml.MappingNode {
+		var ns struct {
+			Namespace string `yaml:"namespace"`
+		}
+		d.decodeStruct(n, reflect.ValueOf(&ns).Elem(), path)
+		out.Strategy, out.Namespace = "namespace", ns.Namespace
+		return
+	}
+	s, ok := d.scalar(n, path, "derived, subject or {namespace: NAME}")
+	if !ok {
+		return
+	}
+	if s == "namespace" {
+		d.add(n.Line, path, "namespace needs a name (write user_id: {namespace: NAME})")
+		return
+	}
+	out.Strategy = s
 }

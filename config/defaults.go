@@ -21,6 +21,7 @@ const (
 	defaultMaxPending        = 5
 	defaultTokenAuthMethod   = "auto"
 	defaultClockSkew         = 2 * time.Minute
+	defaultPreset            = "oidc"
 )
 
 var (
@@ -72,6 +73,7 @@ func applyDefaults(c *Config, set map[string]bool) {
 		p := &c.Providers[i]
 		path := providerPath(i)
 		defaultString(&p.Name, p.ID)
+		defaultString(&p.Preset, defaultPreset)
 		defaultString(&p.TokenAuthMethod, defaultTokenAuthMethod)
 		if !set[path+".scopes"] {
 			p.Scopes = append([]string(nil), defaultScopes...)

@@ -331,7 +331,9 @@ func (v *validator) validateProvider(path string, p Provider) {
 		v.problem(path+".id", "%q is not allowed (use 1 to 32 of a-z, 0-9, _ and -, starting with a letter or digit)", p.ID)
 	}
 
-	v.checkIssuer(path+".issuer", p.Issuer)
+	v.validatePreset(path, p)
+	v.validateEndpoints(path, p)
+	v.validateMapping(path, p)
 	if p.ClientID == "" {
 		v.problem(path+".client_id", "is empty (copy it from the provider's application settings)")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,41 @@ type Config struct {
 	ClockSkew       time.Duration     // tolerance for exp, iat and nbf; zero means none
 	UserInfo        bool              // also call userinfo and merge its claims
 	RedirectURL     string            // our callback URL, built from the public URL
+
+	// DiscoveryURL is the discovery document's URL. Empty means
+	// Issuer + "/.well-known/openid-configuration". Set it when the bridge
+	// reaches the provider at an internal address while tokens carry the
+	// public issuer; the document must still name Issuer.
+	DiscoveryURL string
+	// Endpoints replace the discovery document's endpoints. With the
+	// authorization, token and JWKS URLs all set, no discovery document is
+	// fetched at all.
+	Endpoints Endpoints
+	// IssuerAliases are further iss values accepted in ID tokens for Issuer.
+	// Identities still carry Issuer, so user IDs do not depend on the form.
+	IssuerAliases []string
+	// TenantClaim, when set, makes Issuer a template holding
+	// TenantPlaceholder: each ID token's iss must equal the template filled
+	// with the token's own value of this claim (Entra's "tid").
+	TenantClaim string
+	// Claims names the claims the Identity is read from.
+	Claims ClaimNames
+	// Rules decide which verified identities may sign in.
+	Rules Rules
+}
+
+// Endpoints are provider URLs set by configuration instead of discovery.
+// An empty field keeps the discovered value.
+type Endpoints struct {
+	Authorization string
+	Token         string
+	Userinfo      string
+	JWKS          string
+}
+
+// complete reports whether the endpoints suffice without discovery.
+func (e Endpoints) complete() bool {
+	return e.Authorization != "" && e.Token != "" && e.JWKS != ""
 }
 
 // Provider is one OpenID Connect provider. It is safe for concurrent use.
@@ -58,6 +94,7 @@ type Provider struct {
 type discovered struct {
 	oauth2      oauth2.Config
 	verifier    *oidc.IDTokenVerifier
+	keys        *keySet // the JWKS cache behind verifier
 	userinfoURL string
 	algorithms  []string
 }
@@ -89,6 +126,10 @@ func New(cfg Config, client *http.Client, opts ...Option) (*Provider, error) {
 	if cfg.Name == "" {
 		cfg.Name = cfg.ID
 	}
+	if cfg.TenantClaim != "" && !strings.Contains(cfg.Issuer, TenantPlaceholder) {
+		return nil, fmt.Errorf("provider %q: tenant claim %q is set but issuer %q lacks %s", cfg.ID, cfg.TenantClaim, cfg.Issuer, TenantPlaceholder)
+	}
+	cfg.Claims = cfg.Claims.withDefaults()
 	p := &Provider{cfg: cfg, client: client, now: time.Now}
 	for _, opt := range opts {
 		opt(p)

@@ -103,6 +103,7 @@ type settings struct {
 	clientSecret    string
 	redirectURIs    []string
 	trailingSlash   bool
+	issuerPath      string
 	algorithm       jose.SignatureAlgorithm
 	authMethods     []AuthMethod
 	defaultIdentity *Identity
@@ -131,6 +132,14 @@ func WithRedirectURIs(uris ...string) Option {
 // The endpoint URLs stay below URL and do not change.
 func WithIssuerTrailingSlash() Option {
 	return func(s *settings) { s.trailingSlash = true }
+}
+
+// WithIssuerPath puts the issuer below URL at path, such as
+// "/common/v2.0", as vendors with one host for many issuers do. The
+// discovery document is then also served at path +
+// "/.well-known/openid-configuration". The other endpoints stay below URL.
+func WithIssuerPath(path string) Option {
+	return func(s *settings) { s.issuerPath = strings.TrimSuffix(path, "/") }
 }
 
 // WithSigningAlgorithm sets the algorithm of the signing key and the only
@@ -212,6 +221,9 @@ func New(t testing.TB, opts ...Option) *Provider {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", p.counted(EndpointDiscovery, p.handleDiscovery))
+	if s.issuerPath != "" {
+		mux.HandleFunc(s.issuerPath+"/.well-known/openid-configuration", p.counted(EndpointDiscovery, p.handleDiscovery))
+	}
 	mux.HandleFunc("/authorize", p.counted(EndpointAuthorize, p.handleAuthorize))
 	mux.HandleFunc("/token", p.counted(EndpointToken, p.handleToken))
 	mux.HandleFunc("/userinfo", p.counted(EndpointUserinfo, p.handleUserinfo))
@@ -219,7 +231,7 @@ func New(t testing.TB, opts ...Option) *Provider {
 
 	// httptest.NewServer listens on 127.0.0.1, or on ::1 when IPv4 is absent.
 	p.server = httptest.NewServer(mux)
-	p.issuer = p.server.URL
+	p.issuer = p.server.URL + s.issuerPath
 	if s.trailingSlash {
 		p.issuer += "/"
 	}
@@ -251,8 +263,9 @@ func (s settings) validate() error {
 // URL returns the base URL of the server, without a trailing slash.
 func (p *Provider) URL() string { return p.server.URL }
 
-// Issuer returns the issuer identifier: URL, with a trailing slash when
-// WithIssuerTrailingSlash was given.
+// Issuer returns the issuer identifier: URL followed by the path of
+// WithIssuerPath, with a trailing slash when WithIssuerTrailingSlash was
+// given.
 func (p *Provider) Issuer() string { return p.issuer }
 
 // ClientID returns the registered client ID.
