@@ -42,7 +42,7 @@ const (
 // stack is one bridge wired to a test OpenID provider and the Appwrite
 // emulator, all on 127.0.0.1.
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	op       *testop.Provider
 	appwrite *appwrite.Client
 	bridge   *httptest.Server
@@ -81,7 +81,7 @@ type stackOptions struct {
 	trustedProxies []*net.IPNet
 }
 
-func newStack(t *testing.T, opts stackOptions) *stack {
+func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Helper()
 	s := &stack{t: t, logs: &syncBuffer{}}
 	s.op = testop.New(t, opts.opOptions...)
@@ -163,7 +163,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 // the stack's options that change has modified, as a restart with a new
 // configuration would. Flows in progress keep their cookies but lose the
 // old process's memory of used states.
-func (s *stack) rebuild(t *testing.T, change func(*bridge.Options)) {
+func (s *stack) rebuild(t testing.TB, change func(*bridge.Options)) {
 	t.Helper()
 	opts := s.options
 	if change != nil {
@@ -183,7 +183,7 @@ type browser struct {
 	client *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -209,7 +209,7 @@ type result struct {
 	header   http.Header
 }
 
-func (b *browser) get(t *testing.T, rawURL string) result {
+func (b *browser) get(t testing.TB, rawURL string) result {
 	t.Helper()
 	resp, err := b.client.Get(rawURL)
 	if err != nil {
@@ -240,14 +240,14 @@ func (s *stack) loginURL(success, failure string) string {
 }
 
 // login runs a whole login in a new browser and returns where it ended.
-func (s *stack) login(t *testing.T) result {
+func (s *stack) login(t testing.TB) result {
 	t.Helper()
 	return newBrowser(t).get(t, s.loginURL(successURL, failureURL))
 }
 
 // expectSuccess checks that r is a redirect to the success URL and returns
 // its userId and secret.
-func expectSuccess(t *testing.T, r result) (userID, secret string) {
+func expectSuccess(t testing.TB, r result) (userID, secret string) {
 	t.Helper()
 	if r.status != http.StatusFound || r.location == nil {
 		t.Fatalf("status %d without a redirect to the app; body: %s", r.status, r.body)
@@ -267,7 +267,7 @@ func expectSuccess(t *testing.T, r result) (userID, secret string) {
 }
 
 // expectFailure checks that r is a redirect to the failure URL with code.
-func expectFailure(t *testing.T, r result, code string) {
+func expectFailure(t testing.TB, r result, code string) {
 	t.Helper()
 	if r.status != http.StatusFound || r.location == nil {
 		t.Fatalf("status %d without a redirect to the app; body: %s", r.status, r.body)
@@ -288,7 +288,7 @@ func expectFailure(t *testing.T, r result, code string) {
 }
 
 // expectPage checks that r is an HTML error page with status and text.
-func expectPage(t *testing.T, r result, status int, text string) {
+func expectPage(t testing.TB, r result, status int, text string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; location %v; body: %s", r.status, status, r.location, r.body)
@@ -306,7 +306,7 @@ func expectPage(t *testing.T, r result, status int, text string) {
 
 // createSession trades userId and secret for a session, as the web SDK's
 // account.createSession does, and returns the account it opens.
-func (s *stack) createSession(t *testing.T, userID, secret string) (int, map[string]any) {
+func (s *stack) createSession(t testing.TB, userID, secret string) (int, map[string]any) {
 	t.Helper()
 	endpoint := s.apiURL + "/v1"
 	body, _ := json.Marshal(map[string]string{"userId": userID, "secret": secret})
