@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenbridge/tokenbridge/emulator"
+	"github.com/tokenbridge/tokenbridge/server"
 )
 
 // shutdownTimeout bounds how long requests in flight may run after the
@@ -157,7 +158,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 
 	// The bridge's listener already accepts connections, so a browser that
 	// is fast finds the bridge waiting for discovery rather than refusing.
-	if err := s.bridge.discover(ctx); err != nil {
+	if err := s.bridge.StartDiscovery(ctx); err != nil {
 		return nil, stop(err)
 	}
 
@@ -232,7 +233,7 @@ type namedServer struct {
 // builtStack is a Stack before its servers run.
 type builtStack struct {
 	*Stack
-	bridge *devBridge
+	bridge *server.App
 }
 
 // build generates the configuration and creates every component.
@@ -301,7 +302,7 @@ func build(opts Options, ls *listeners, logger *slog.Logger) (*builtStack, []nam
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	b, err := newBridge(cfg, logger)
+	b, err := server.Build(cfg, server.Options{ConfigPath: s.ConfigPath, UserAgent: "tokenbridge-dev", Logger: logger})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -320,7 +321,7 @@ func build(opts Options, ls *listeners, logger *slog.Logger) (*builtStack, []nam
 	}
 	// The bridge comes first so that it stops first: it calls the others.
 	servers := []namedServer{
-		newServer(ComponentBridge, b.handler, ls.bridge),
+		newServer(ComponentBridge, b.Handler, ls.bridge),
 		newServer(ComponentProvider, s.Provider, ls.provider),
 		newServer(ComponentAppwrite, emu, ls.appwrite),
 		newServer(ComponentApp, demo, ls.app),

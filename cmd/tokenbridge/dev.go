@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/tokenbridge/tokenbridge/devstack"
+	"github.com/tokenbridge/tokenbridge/server"
 )
 
 // devFlags are the flags of "tokenbridge dev".
@@ -37,7 +38,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, f.logFormat, "info")
+	logger, err := server.NewLogger(stderr, f.logFormat, "info")
 	if err != nil {
 		return err
 	}

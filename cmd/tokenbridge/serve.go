@@ -8,10 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/tokenbridge/tokenbridge/config"
+	"github.com/tokenbridge/tokenbridge/server"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,11 +29,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, cfg.Server.LogFormat, cfg.Server.LogLevel)
+	logger, err := server.NewLogger(stderr, cfg.Server.LogFormat, cfg.Server.LogLevel)
 	if err != nil {
 		return err
 	}
-	app, err := build(cfg, *configPath, logger)
+	app, err := server.Build(cfg, server.Options{ConfigPath: *configPath, UserAgent: "tokenbridge/" + version(), Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -42,7 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return app.serve(ctx, listener, cfg.Server.ShutdownTimeout)
+	logger.Info("starting tokenbridge", slog.String("version", version()))
+	return app.Serve(ctx, listener, cfg.Server.ShutdownTimeout)
 }
 
 func runCheckConfig(args []string, stdout, stderr io.Writer) error {
@@ -60,7 +60,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	allow, err := parseAllowList(cfg, *configPath)
+	allow, err := server.ParseAllowList(cfg, *configPath)
 	if err != nil {
 		return err
 	}
@@ -94,43 +94,4 @@ func listen(address, setting string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen on %s: %w (choose another address with %s)", address, err, setting)
 	}
 	return listener, nil
-}
-
-// serve runs the HTTP server until ctx ends, then lets requests in flight
-// finish within shutdownTimeout.
-func (a *application) serve(ctx context.Context, listener net.Listener, shutdownTimeout time.Duration) error {
-	server := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
-	}
-	discoveryCtx, stopDiscovery := context.WithCancel(ctx)
-	defer stopDiscovery()
-	if err := a.startDiscovery(discoveryCtx); err != nil {
-		listener.Close()
-		return err
-	}
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- server.Serve(listener) }()
-	a.logger.Info("tokenbridge serving", slog.String("address", listener.Addr().String()),
-		slog.String("public_url", a.publicURL), slog.String("version", version()))
-
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	a.logger.Info("shutting down; finishing requests in flight", slog.Duration("timeout", shutdownTimeout))
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	a.logger.Info("tokenbridge stopped")
-	return nil
 }

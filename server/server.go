@@ -1,4 +1,9 @@
-package main
+// Package server assembles a runnable tokenbridge from a validated
+// configuration: the Appwrite client, the providers, the return-URL
+// allow-list and the HTTP handler, and serves it until its context ends.
+// The tokenbridge command and the development stack share it, so both run
+// the same wiring.
+package server
 
 import (
 	"context"
@@ -25,17 +30,26 @@ import (
 // A provider that is down then keeps being retried in the background.
 const firstDiscoveryTimeout = 10 * time.Second
 
-// application is the wired bridge, ready to serve.
-type application struct {
-	handler   *bridge.Handler
-	providers []*providers.Provider
+// App is the wired bridge, ready to serve.
+type App struct {
+	Handler   *bridge.Handler
+	Providers []*providers.Provider
 	logger    *slog.Logger
 	publicURL string
 }
 
-// build turns a validated configuration into a bridge handler.
-func build(cfg *config.Config, configPath string, logger *slog.Logger) (*application, error) {
-	allow, err := parseAllowList(cfg, configPath)
+// Options are the settings of Build that do not come from the configuration.
+type Options struct {
+	ConfigPath string       // names the file in error messages
+	UserAgent  string       // sent to Appwrite, such as "tokenbridge/v1.2.3"
+	Logger     *slog.Logger // receives start-up warnings and the bridge's logs
+}
+
+// Build turns a validated configuration into a bridge handler. It does not
+// contact any provider or Appwrite.
+func Build(cfg *config.Config, opts Options) (*App, error) {
+	logger := opts.Logger
+	allow, err := ParseAllowList(cfg, opts.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +80,7 @@ func build(cfg *config.Config, configPath string, logger *slog.Logger) (*applica
 		ProjectID: cfg.Appwrite.ProjectID,
 		APIKey:    cfg.Appwrite.APIKey.Reveal(),
 		Timeout:   cfg.Appwrite.Timeout,
-		UserAgent: "tokenbridge/" + version(),
+		UserAgent: opts.UserAgent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("appwrite: %w", err)
@@ -109,7 +123,7 @@ func build(cfg *config.Config, configPath string, logger *slog.Logger) (*applica
 	if err != nil {
 		return nil, err
 	}
-	return &application{handler: handler, providers: plain, logger: logger, publicURL: publicURL.String()}, nil
+	return &App{Handler: handler, Providers: plain, logger: logger, publicURL: publicURL.String()}, nil
 }
 
 // newTransport returns an HTTP transport that keeps connections to the
@@ -120,8 +134,8 @@ func newTransport() *http.Transport {
 	return transport
 }
 
-// parseAllowList checks return_urls and reports each bad entry with its line.
-func parseAllowList(cfg *config.Config, configPath string) (*returnurl.AllowList, error) {
+// ParseAllowList checks return_urls and reports each bad entry with its line.
+func ParseAllowList(cfg *config.Config, configPath string) (*returnurl.AllowList, error) {
 	allow, err := returnurl.Parse(cfg.ReturnURLs)
 	if err == nil {
 		return allow, nil
@@ -157,8 +171,8 @@ func parseNetworks(values []string) ([]*net.IPNet, error) {
 	return networks, nil
 }
 
-// newLogger builds the slog logger: text or JSON, with request IDs.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+// NewLogger builds the slog logger, text or JSON, that adds request IDs.
+func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("server.log_level: %q is not one of debug, info, warn, error", level)
@@ -176,14 +190,14 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return slog.New(bridge.NewLogHandler(handler)), nil
 }
 
-// startDiscovery loads every provider's discovery document. It fails when a
+// StartDiscovery loads every provider's discovery document. It fails when a
 // provider's configuration is wrong, such as an issuer mismatch. A provider
 // that cannot be reached is retried in the background while the bridge
 // serves, and /readyz stays false until it loads.
-func (a *application) startDiscovery(ctx context.Context) error {
-	errs := make([]error, len(a.providers))
+func (a *App) StartDiscovery(ctx context.Context) error {
+	errs := make([]error, len(a.Providers))
 	var wg sync.WaitGroup
-	for i, p := range a.providers {
+	for i, p := range a.Providers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -196,7 +210,7 @@ func (a *application) startDiscovery(ctx context.Context) error {
 
 	var fatal []error
 	for i, err := range errs {
-		p := a.providers[i]
+		p := a.Providers[i]
 		switch {
 		case err == nil:
 			a.logger.Info("provider ready", slog.String("provider", p.ID()), slog.String("issuer", p.Issuer()))
@@ -210,7 +224,7 @@ func (a *application) startDiscovery(ctx context.Context) error {
 	return errors.Join(fatal...)
 }
 
-func (a *application) retryDiscovery(ctx context.Context, p *providers.Provider) {
+func (a *App) retryDiscovery(ctx context.Context, p *providers.Provider) {
 	err := p.Run(ctx, func(err error, wait time.Duration) {
 		a.logger.Warn("provider discovery failed", slog.String("provider", p.ID()), slog.Duration("retry_in", wait), slog.Any("err", err))
 	})
@@ -221,4 +235,44 @@ func (a *application) retryDiscovery(ctx context.Context, p *providers.Provider)
 	default:
 		a.logger.Error("provider cannot be used until the configuration is fixed", slog.String("provider", p.ID()), slog.Any("err", err))
 	}
+}
+
+// Serve runs the HTTP server on listener until ctx ends, then lets requests
+// in flight finish within shutdownTimeout. It loads every provider's
+// discovery document first and fails when a provider is misconfigured.
+func (a *App) Serve(ctx context.Context, listener net.Listener, shutdownTimeout time.Duration) error {
+	server := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	discoveryCtx, stopDiscovery := context.WithCancel(ctx)
+	defer stopDiscovery()
+	if err := a.StartDiscovery(discoveryCtx); err != nil {
+		listener.Close()
+		return err
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(listener) }()
+	a.logger.Info("tokenbridge serving", slog.String("address", listener.Addr().String()),
+		slog.String("public_url", a.publicURL))
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down; finishing requests in flight", slog.Duration("timeout", shutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	a.logger.Info("tokenbridge stopped")
+	return nil
 }
