@@ -441,6 +441,8 @@ func TestAccessRules(t *testing.T) {
     rules:
       email_domains: [example.com]
       email_verified: true
+      require_email: true
+      require_name: true
       groups_any_of: [staff, contractors]
       groups_all_of: [staff, vpn]
       claims:
@@ -451,7 +453,7 @@ func TestAccessRules(t *testing.T) {
 `
 	s, _ := presetStack(t, yaml, nil, nil)
 	pass := testop.Identity{
-		Subject: "passes", Email: "ada@EXAMPLE.com", EmailVerified: true, Groups: []string{"staff", "vpn"},
+		Subject: "passes", Email: "ada@EXAMPLE.com", EmailVerified: true, Name: "Ada", Groups: []string{"staff", "vpn"},
 		Extra: map[string]any{"department": "engineering", "https://tokenbridge.example/plan": []any{"free", "team"}},
 	}
 	s.op.QueueIdentity(pass)
@@ -463,6 +465,10 @@ func TestAccessRules(t *testing.T) {
 		rule        string
 		description string
 	}{
+		{"no email", func(id *testop.Identity) { id.Email = "" }, "require_email",
+			"The sign-in provider did not share an email address for the account."},
+		{"no name", func(id *testop.Identity) { id.Name = "" }, "require_name",
+			"The sign-in provider did not share a name for the account."},
 		{"email domain", func(id *testop.Identity) { id.Email = "ada@example.org" }, "email_domains",
 			"The account's email domain is not allowed to sign in."},
 		{"unverified email", func(id *testop.Identity) { id.EmailVerified = false }, "email_verified",

@@ -36,6 +36,10 @@ type Rules struct {
 	EmailDomains []string `yaml:"email_domains"`
 	// EmailVerified requires the provider to state that the email is verified.
 	EmailVerified bool `yaml:"email_verified"`
+	// RequireEmail refuses identities without an email. Default false.
+	RequireEmail bool `yaml:"require_email"`
+	// RequireName refuses identities without a name. Default false.
+	RequireName bool `yaml:"require_name"`
 	// GroupsAnyOf requires at least one of these groups or roles.
 	GroupsAnyOf []string `yaml:"groups_any_of"`
 	// GroupsAllOf requires every one of these groups or roles.
@@ -126,6 +130,8 @@ func (p Provider) ProviderConfig(redirectURL string) (providers.Config, error) {
 		Rules: providers.Rules{
 			EmailDomains:  p.Rules.EmailDomains,
 			EmailVerified: p.Rules.EmailVerified,
+			RequireEmail:  p.Rules.RequireEmail,
+			RequireName:   p.Rules.RequireName,
 			GroupsAnyOf:   p.Rules.GroupsAnyOf,
 			GroupsAllOf:   p.Rules.GroupsAllOf,
 		},

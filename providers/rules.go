@@ -39,6 +39,11 @@ type Rules struct {
 	// EmailVerified allows only identities whose email the provider
 	// states is verified.
 	EmailVerified bool
+	// RequireEmail refuses identities without an email. Without it, and
+	// without the email rules above, a missing email never blocks a login.
+	RequireEmail bool
+	// RequireName refuses identities without a name.
+	RequireName bool
 	// GroupsAnyOf allows identities in at least one of these groups or
 	// roles (Identity.Groups, compared exactly).
 	GroupsAnyOf []string
@@ -71,6 +76,14 @@ func (r Rules) check(identity *Identity) error {
 		}
 	}
 
+	if r.RequireEmail && identity.Email == "" {
+		return deny("require_email", "The sign-in provider did not share an email address for the account.",
+			"the email claim is missing")
+	}
+	if r.RequireName && identity.Name == "" {
+		return deny("require_name", "The sign-in provider did not share a name for the account.",
+			"the name claim is missing")
+	}
 	if r.EmailVerified && (identity.Email == "" || !identity.EmailVerified) {
 		return deny("email_verified", "The sign-in provider has not verified the account's email address.",
 			"the email is missing or not verified")
