@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tokenbridge/tokenbridge/returnurl"
 )
 
 var (
@@ -294,9 +297,27 @@ func (v *validator) validateReturnURLs(urls []string) {
 	if len(urls) == 0 {
 		v.problem("return_urls", "is empty (list the success and failure URLs of your app, such as https://app.example.com/auth/done)")
 	}
+	empty := false
 	for i, u := range urls {
 		if strings.TrimSpace(u) == "" {
 			v.problem(fmt.Sprintf("return_urls[%d]", i), "is empty (write a URL of your app or remove the entry)")
+			empty = true
+		}
+	}
+	if empty || len(urls) == 0 {
+		return
+	}
+
+	// The allow-list's own rules, so that a bad entry is listed together
+	// with every other problem of the file.
+	if _, err := returnurl.Parse(urls); err != nil {
+		var parseErr *returnurl.ParseError
+		if !errors.As(err, &parseErr) {
+			v.problem("return_urls", "%s", err.Error())
+			return
+		}
+		for _, entry := range parseErr.Entries {
+			v.problem(fmt.Sprintf("return_urls[%d]", entry.Index), "%s", entry.Problem)
 		}
 	}
 }

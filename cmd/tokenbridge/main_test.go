@@ -51,7 +51,7 @@ func TestCheckConfigReportsProblemsWithLines(t *testing.T) {
 		t.Fatal("check-config accepted a broken file")
 	}
 	msg := err.Error()
-	for _, want := range []string{path + ":3: server.lisen", "appwrite", "providers"} {
+	for _, want := range []string{path + ":3: server.lisen", "appwrite", "providers", path + ":5: return_urls[0]"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
