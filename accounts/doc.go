@@ -4,7 +4,7 @@
 // The user ID is derived from the issuer (or a configured namespace) and the
 // subject, so the same person always maps to the same Appwrite user without
 // any storage of our own. Creating a user is safe under concurrency:
-// Appwrite answers 409 to all but one of several simultaneous creates, and
+// Appwrite returns 409 to all but one of several simultaneous creates, and
 // the losers read the user again instead of failing. Decisions rest on
 // Appwrite's status codes and error type strings, never on message text.
 //

@@ -51,7 +51,7 @@ var _ Directory = (*appwrite.Client)(nil)
 // Policy holds the per-provider rules for resolving users.
 type Policy struct {
 	// LinkByEmail lets a first login attach to an existing Appwrite user with
-	// the same email, but only when the provider says the email is verified.
+	// the same email, but only when the provider states that the email is verified.
 	LinkByEmail bool
 	// UserID picks how user IDs are made; the zero value derives them.
 	UserID UserIDStrategy
@@ -185,7 +185,7 @@ func (r *Resolver) sync(ctx context.Context, result *Result, p profile) error {
 }
 
 // create makes the user on the first login. When several first logins of
-// one person race, Appwrite lets one create succeed and answers 409 to the
+// one person race, Appwrite lets one create succeed and returns 409 to the
 // others, which then read the user that won.
 func (r *Resolver) create(ctx context.Context, userID string, p profile) (*Result, error) {
 	user, err := r.dir.CreateUser(ctx, appwrite.CreateUserRequest{UserID: userID, Email: p.email, Name: p.name})
@@ -201,7 +201,7 @@ func (r *Resolver) create(ctx context.Context, userID string, p profile) (*Resul
 	}
 
 	// The 409 means either a concurrent login created this user, or the
-	// email belongs to another user. Reading the ID tells which.
+	// email belongs to another user. Reading the ID decides which.
 	existing, getErr := r.dir.GetUser(ctx, userID)
 	switch {
 	case getErr == nil:
@@ -213,7 +213,7 @@ func (r *Resolver) create(ctx context.Context, userID string, p profile) (*Resul
 	}
 }
 
-// isConflict reports an Appwrite 409 answer, whatever its type: duplicate
+// isConflict reports an Appwrite 409 response, whatever its type: duplicate
 // ID, email or phone (user_already_exists), or an email held by an identity
 // or a messaging target.
 func isConflict(err error) bool {

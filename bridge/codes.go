@@ -10,7 +10,7 @@ type ErrorCode string
 const (
 	// CodeAccessDenied: the person or the provider declined the sign-in.
 	CodeAccessDenied ErrorCode = "access_denied"
-	// CodeIDPError: the provider answered with an error code tokenbridge does
+	// CodeIDPError: the provider returned an error code tokenbridge does
 	// not pass on as is.
 	CodeIDPError ErrorCode = "idp_error"
 	// CodeInvalidRequest: the provider's callback lacked the authorization code.
@@ -28,7 +28,7 @@ const (
 	CodeEmailNotVerified ErrorCode = "email_not_verified"
 	// CodeAccountConflict: the email matches users that cannot be linked safely.
 	CodeAccountConflict ErrorCode = "account_conflict"
-	// CodeUpstreamError: the provider or Appwrite failed or did not answer.
+	// CodeUpstreamError: the provider or Appwrite failed or did not respond.
 	CodeUpstreamError ErrorCode = "upstream_error"
 	// CodeServerError: tokenbridge itself failed.
 	CodeServerError ErrorCode = "server_error"

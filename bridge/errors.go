@@ -83,7 +83,7 @@ var codePages = map[ErrorCode]page{
 }
 
 // flowError is a failed request with everything the error handler needs to
-// log it and answer.
+// log it and respond.
 type flowError struct {
 	status   int
 	code     ErrorCode // empty for failures before the return URLs were validated
@@ -104,7 +104,7 @@ func (e *flowError) Error() string {
 
 func (e *flowError) Unwrap() error { return e.err }
 
-// pageError is a failure answered with an error page only.
+// pageError is a failure shown as an error page only.
 func pageError(status int, p page, level slog.Level, cause error) *flowError {
 	return &flowError{status: status, page: p, level: level, err: cause}
 }
@@ -162,7 +162,7 @@ func (h *Handler) classify(err error) *flowError {
 		}
 	}
 	if errors.Is(err, context.Canceled) {
-		// The client went away; nobody will read the answer.
+		// The client went away, so the response goes unread.
 		return pageError(499, pageServerError, slog.LevelInfo, err)
 	}
 	return pageError(http.StatusInternalServerError, pageServerError, slog.LevelError, err)

@@ -258,7 +258,7 @@ func (s *flowStore) take(w http.ResponseWriter, r *http.Request, state string, n
 	return f, nil
 }
 
-// expire tells the browser to delete a flow cookie.
+// expire sets a cookie that makes the browser delete a flow cookie.
 func (s *flowStore) expire(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     name,

@@ -177,7 +177,7 @@ func allowedAlgorithms(configured, discovered []string) []string {
 // (from one second up to one minute) between failed attempts. It returns
 // nil on success, the error on an issuer mismatch or any other
 // configuration problem, and ctx.Err() when ctx ends. onRetry, if not nil,
-// is told about each failure that will be retried.
+// is called with each failure that will be retried.
 func (p *Provider) Run(ctx context.Context, onRetry func(err error, wait time.Duration)) error {
 	wait := time.Second
 	for {

@@ -14,7 +14,7 @@ var (
 	// than the configured one. Retrying does not help: the configuration is wrong.
 	ErrIssuerMismatch = errors.New("discovered issuer differs from the configured issuer")
 
-	// ErrUnavailable means the provider could not be reached or answered
+	// ErrUnavailable means the provider could not be reached or responded
 	// with a server error, garbage or nothing in time.
 	ErrUnavailable = errors.New("provider unavailable")
 
@@ -32,7 +32,7 @@ var (
 	ErrUserInfo = errors.New("invalid userinfo response")
 )
 
-// TokenError describes an OAuth error answer from the token endpoint. It
+// TokenError describes an OAuth error response from the token endpoint. It
 // keeps the status and the error code but never the response body, which
 // may carry data that must not reach logs or pages.
 type TokenError struct {
@@ -42,7 +42,7 @@ type TokenError struct {
 
 func (e *TokenError) Error() string {
 	if e.Code == "" {
-		return fmt.Sprintf("token endpoint answered HTTP %d without an OAuth error code", e.Status)
+		return fmt.Sprintf("token endpoint returned HTTP %d without an OAuth error code", e.Status)
 	}
-	return fmt.Sprintf("token endpoint answered HTTP %d with error %q", e.Status, e.Code)
+	return fmt.Sprintf("token endpoint returned HTTP %d with error %q", e.Status, e.Code)
 }

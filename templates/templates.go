@@ -37,8 +37,8 @@ type Chooser struct {
 type Error struct {
 	Status    int    // HTTP status
 	Title     string // short headline
-	Message   string // what happened, in one plain sentence
-	NextStep  string // what the person can do now
+	Message   string // one plain sentence describing the failure
+	NextStep  string // the person's next step
 	Code      string // stable error code, shown for support requests
 	Detail    string // optional provider-supplied description, shown escaped
 	RetryURL  string // optional link to start again
